@@ -1,0 +1,257 @@
+package analyzer
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rapport-dev/rapport/calendar"
+)
+
+// PairKey identifies a manager–report relationship.
+type PairKey struct {
+	Manager string
+	Report  string
+}
+
+func (k PairKey) String() string { return k.Manager + "/" + k.Report }
+
+// oneOnOneTitle matches the ways people title a 1:1: "1:1", "1-1", "1on1",
+// "one-on-one", "1x1", "Alice / Bob", "Alice <> Bob".
+var oneOnOneTitle = regexp.MustCompile(`(?i)(\b1\s*(:|-|x|on|o)\s*1\b|\bone[\s-]*on[\s-]*one\b|^[^/<>]{2,}\s(/|<>)\s[^/<>]{2,}$)`)
+
+// LooksLikeOneOnOne reports whether a title reads like a 1:1.
+func LooksLikeOneOnOne(title string) bool { return oneOnOneTitle.MatchString(strings.TrimSpace(title)) }
+
+// outOfOfficeTitle matches titles people give to absences.
+var outOfOfficeTitle = regexp.MustCompile(`(?i)\b(ooo|out[\s-]of[\s-](the[\s-])?office|vacation|pto|leave|holidays?|urlaub|annual leave|sick|off work)\b`)
+
+// orgIndex answers "who manages whom" from the configured teams.
+type orgIndex struct {
+	teamOf  map[PairKey]string
+	manages map[string]map[string]bool
+}
+
+func indexOrg(org Org) orgIndex {
+	ix := orgIndex{teamOf: map[PairKey]string{}, manages: map[string]map[string]bool{}}
+	for _, t := range org.Teams {
+		m := calendar.CanonicalEmail(t.Manager)
+		for _, r := range t.Reports {
+			r = calendar.CanonicalEmail(r)
+			ix.teamOf[PairKey{m, r}] = t.Name
+			if ix.manages[m] == nil {
+				ix.manages[m] = map[string]bool{}
+			}
+			ix.manages[m][r] = true
+		}
+	}
+	return ix
+}
+
+// series is one deduplicated series as the analyzer uses it: its events
+// merged from every calendar it was seen on.
+type series struct {
+	calendar.Series
+	records map[calendar.Key]*Record // the chosen copy of each event
+	deleted time.Time                // the master was deleted at this time
+	owners  map[string]bool          // whose calendars it was on
+}
+
+// mergeSeries groups records by UID across calendars. Of several copies of
+// one event (the organizer's and each attendee's) it keeps the newest, and
+// takes each attendee's own answer from their own calendar, where it is
+// most current.
+func mergeSeries(records []Record) []*series {
+	byUID := map[string]*series{}
+	var order []string
+	copies := map[string]map[calendar.Key][]*Record{}
+	for i := range records {
+		r := &records[i]
+		uid := r.Event.UID
+		s, ok := byUID[uid]
+		if !ok {
+			s = &series{records: map[calendar.Key]*Record{}, owners: map[string]bool{}}
+			s.UID = uid
+			byUID[uid] = s
+			order = append(order, uid)
+			copies[uid] = map[calendar.Key][]*Record{}
+		}
+		if r.Calendar.Owner != "" {
+			s.owners[r.Calendar.Owner] = true
+		}
+		k := r.Event.Key()
+		copies[uid][k] = append(copies[uid][k], r)
+	}
+	out := make([]*series, 0, len(order))
+	for _, uid := range order {
+		s := byUID[uid]
+		var events []calendar.Event
+		keys := make([]calendar.Key, 0, len(copies[uid]))
+		for k := range copies[uid] {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i].RecurrenceID.Before(keys[j].RecurrenceID) })
+		for _, k := range keys {
+			best := pickCopy(copies[uid][k])
+			s.records[k] = best
+			events = append(events, best.Event)
+		}
+		grouped := calendar.GroupSeries(events)
+		if len(grouped) == 0 {
+			continue
+		}
+		s.Series = grouped[0]
+		if s.Master != nil {
+			if r := s.records[s.Master.Key()]; r != nil && !r.DeletedAt.IsZero() {
+				s.deleted = r.DeletedAt
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// pickCopy chooses among copies of one event: live before deleted, higher
+// SEQUENCE, later LAST-MODIFIED; attendee answers are then taken from each
+// attendee's own copy.
+func pickCopy(cs []*Record) *Record {
+	best := cs[0]
+	for _, c := range cs[1:] {
+		switch {
+		case best.DeletedAt.IsZero() != c.DeletedAt.IsZero():
+			if c.DeletedAt.IsZero() {
+				best = c
+			}
+		case c.Event.Sequence != best.Event.Sequence:
+			if c.Event.Sequence > best.Event.Sequence {
+				best = c
+			}
+		case c.Event.LastModified.After(best.Event.LastModified):
+			best = c
+		}
+	}
+	if len(cs) == 1 {
+		return best
+	}
+	merged := *best
+	merged.Event.Attendees = append([]calendar.Attendee(nil), best.Event.Attendees...)
+	for i, a := range merged.Event.Attendees {
+		for _, c := range cs {
+			if c.Calendar.Owner == a.Email {
+				if own, ok := c.Event.Attendee(a.Email); ok && own.Status != calendar.PartStatNeedsAction {
+					merged.Event.Attendees[i].Status = own.Status
+				}
+			}
+		}
+	}
+	return &merged
+}
+
+// participants returns the distinct people of an event: the organizer and
+// every attendee who is a person, less optional attendees who declined (an
+// FYI invitation is not participation). ok is false when a group is
+// invited, which makes it no 1:1.
+func participants(e *calendar.Event) (people []string, ok bool) {
+	seen := map[string]bool{}
+	add := func(p string) {
+		if p != "" && !seen[p] {
+			seen[p] = true
+			people = append(people, p)
+		}
+	}
+	add(e.Organizer)
+	for _, a := range e.Attendees {
+		switch {
+		case a.Kind == calendar.KindGroup:
+			return nil, false
+		case !a.IsPerson():
+			continue
+		case a.Optional && a.Status == calendar.PartStatDeclined:
+			continue
+		}
+		add(a.Email)
+	}
+	sort.Strings(people)
+	return people, true
+}
+
+// pairOf decides whether a series is a 1:1 and of which pair.
+func (ix orgIndex) pairOf(s *series, infer bool) (PairKey, bool) {
+	e := s.Master
+	if e == nil && len(s.Overrides) > 0 {
+		e = s.Overrides[0]
+	}
+	if e == nil || e.Type != calendar.TypeDefault || e.AllDay || isOutOfOffice(e) {
+		return PairKey{}, false // an absence or an all-day note is no meeting
+	}
+	people, ok := participants(e)
+	if !ok || len(people) != 2 {
+		return PairKey{}, false
+	}
+	a, b := people[0], people[1]
+	switch {
+	case ix.manages[a][b]:
+		return PairKey{a, b}, true
+	case ix.manages[b][a]:
+		return PairKey{b, a}, true
+	}
+	if !infer || !(e.IsRecurring() || LooksLikeOneOnOne(e.Summary)) {
+		return PairKey{}, false
+	}
+	// Single-user mode: the calendar's owner is the manager; failing that,
+	// whoever organises the meeting.
+	for _, m := range []string{ownerAmong(s.owners, a, b), e.Organizer} {
+		switch m {
+		case a:
+			return PairKey{a, b}, true
+		case b:
+			return PairKey{b, a}, true
+		}
+	}
+	return PairKey{a, b}, true
+}
+
+func ownerAmong(owners map[string]bool, a, b string) string {
+	switch {
+	case owners[a] && !owners[b]:
+		return a
+	case owners[b] && !owners[a]:
+		return b
+	}
+	return ""
+}
+
+// isOutOfOffice reports whether an event marks an absence, and of whom:
+// the provider's own out-of-office type, or an all-day or busy event titled
+// like an absence.
+func isOutOfOffice(e *calendar.Event) bool {
+	if e.Type == calendar.TypeOutOfOffice {
+		return true
+	}
+	if e.Type != calendar.TypeDefault || e.Status == calendar.StatusCancelled {
+		return false
+	}
+	return (e.AllDay || !e.Transparent) && outOfOfficeTitle.MatchString(e.Summary)
+}
+
+// absentees are the people an out-of-office event speaks for: the calendar
+// owner, the organizer, and attendees who have not declined (the "I'm out"
+// invitation a report sends their manager). It errs towards excusing: a
+// manager who accepted someone else's "I'm out" counts as away too, and an
+// excused skip is never nudged about, which is the kinder mistake.
+func absentees(s *series, e *calendar.Event) []string {
+	var out []string
+	for o := range s.owners {
+		out = append(out, o)
+	}
+	if e.Organizer != "" {
+		out = append(out, e.Organizer)
+	}
+	for _, a := range e.Attendees {
+		if a.IsPerson() && a.Status != calendar.PartStatDeclined {
+			out = append(out, a.Email)
+		}
+	}
+	return out
+}
