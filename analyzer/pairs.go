@@ -235,23 +235,30 @@ func isOutOfOffice(e *calendar.Event) bool {
 	return (e.AllDay || !e.Transparent) && outOfOfficeTitle.MatchString(e.Summary)
 }
 
-// absentees are the people an out-of-office event speaks for: the calendar
-// owner, the organizer, and attendees who have not declined (the "I'm out"
-// invitation a report sends their manager). It errs towards excusing: a
-// manager who accepted someone else's "I'm out" counts as away too, and an
-// excused skip is never nudged about, which is the kinder mistake.
+// absentees are the people an out-of-office event speaks for. An absence
+// someone else sent to a calendar's owner (the "I'm out" invitation a
+// report sends their manager) speaks for its organizer and the other
+// invitees, not for the owner who merely received it; an absence the owner
+// made, or one with no organizer, speaks for the owner and its invitees.
+// Invitees who declined are not away.
 func absentees(s *series, e *calendar.Event) []string {
 	var out []string
 	for o := range s.owners {
-		out = append(out, o)
+		if e.Organizer == "" || e.Organizer == o {
+			out = append(out, o)
+		}
 	}
 	if e.Organizer != "" {
 		out = append(out, e.Organizer)
 	}
 	for _, a := range e.Attendees {
-		if a.IsPerson() && a.Status != calendar.PartStatDeclined {
-			out = append(out, a.Email)
+		if !a.IsPerson() || a.Status == calendar.PartStatDeclined || a.Email == e.Organizer {
+			continue
 		}
+		if s.owners[a.Email] && e.Organizer != "" && e.Organizer != a.Email {
+			continue // the owner received someone else's absence
+		}
+		out = append(out, a.Email)
 	}
 	return out
 }

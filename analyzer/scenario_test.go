@@ -354,3 +354,29 @@ END:VEVENT`)
 		})
 	}
 }
+
+// Bob's "I'm out" invitation sits on Alice's calendar: it excuses Bob's
+// skipped 1:1, but Alice was not away, so Carol's skip stays a skip.
+func TestAnAbsenceInvitationExcusesOnlyItsSender(t *testing.T) {
+	cancel := func(uid, who string) string {
+		return override(uid, who, "20260518", "20260518T100000", "20260518T103000", "STATUS:CANCELLED")
+	}
+	alice := calendarOf(t, "alice@example.com", strings.Join([]string{
+		weekly("ab", "bob@example.com", "20260105"), cancel("ab", "bob@example.com"),
+		weekly("ac", "carol@example.com", "20260105"), cancel("ac", "carol@example.com"),
+		`BEGIN:VEVENT
+UID:bob-out
+SUMMARY:Bob OOO
+DTSTART;VALUE=DATE:20260518
+DTEND;VALUE=DATE:20260520
+ORGANIZER:mailto:bob@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@example.com
+END:VEVENT`}, "\n"))
+	r := analyze(t, alice)
+	if o := fateAt(t, pair(t, r, "bob@example.com"), "2026-05-18"); o.Fate != analyzer.FateExcused {
+		t.Errorf("bob: %s, want excused", o.Fate)
+	}
+	if o := fateAt(t, pair(t, r, "carol@example.com"), "2026-05-18"); o.Fate != analyzer.FateSkipped {
+		t.Errorf("carol: %s, want skipped", o.Fate)
+	}
+}

@@ -61,12 +61,13 @@ func (t *TeamReport) finish() {
 }
 
 // rollUp aggregates pairs per configured team, in configuration order.
-// Pairs inferred from calendars belong to no team and are not rolled up.
+// Teams that only group other teams have no pairs of their own and are not
+// listed; pairs inferred from calendars belong to no team.
 func rollUp(org Org, pairs []PairReport) []TeamReport {
 	byName := map[string]*TeamReport{}
 	out := make([]TeamReport, 0, len(org.Teams))
 	for _, t := range org.Teams {
-		if _, dup := byName[t.Name]; dup {
+		if _, dup := byName[t.Name]; dup || len(t.Reports) == 0 {
 			continue
 		}
 		out = append(out, TeamReport{Team: t.Name})
@@ -101,6 +102,14 @@ func FoldTeams(org Org, teams []TeamReport, min int) []TeamReport {
 		tt := t
 		acc[t.Team] = &tt
 		order = append(order, t.Team)
+	}
+	// Teams that only group others (no reports of their own) are not in the
+	// roll-up, but small teams fold into them.
+	for _, t := range org.Teams {
+		if _, ok := acc[t.Name]; !ok {
+			acc[t.Name] = &TeamReport{Team: t.Name}
+			order = append(order, t.Name)
+		}
 	}
 	// Fold bottom-up until nothing small with a parent remains; the depth
 	// bound guards against a cycle in the configuration.

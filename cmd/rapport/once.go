@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/rapport-dev/rapport/cycle"
+)
+
+// runOnce runs one cycle: sync every source, analyze, print the report.
+func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfgPath string
+	var now time.Time
+	var dryRun bool
+	format := "text"
+	fs := newFlagSet("once", "--config FILE [--now T] [--dry-run] [--format text|json]", stderr)
+	fs.StringVar(&cfgPath, "config", "", "configuration file")
+	fs.Var(timeFlag{&now}, "now", "analyze as of this time (default: the clock)")
+	fs.BoolVar(&dryRun, "dry-run", false, "send nothing")
+	fs.Var(formatFlag{&format}, "format", "output format: text or json")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr)
+	sources, err := sourcesFrom(cfg, logger)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.State, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	clock := time.Now
+	if !now.IsZero() {
+		clock = func() time.Time { return now }
+	}
+	results := cycle.Sync(ctx, st, sources, clock, logger)
+	for _, r := range results {
+		for _, p := range r.Problems {
+			fmt.Fprintf(stderr, "rapport: %v\n", p)
+		}
+	}
+	if err := cycle.Failed(results); err != nil {
+		return err
+	}
+	rep, err := cycle.Analyze(ctx, st, orgFrom(cfg), settingsFrom(cfg), clock())
+	if err != nil {
+		return err
+	}
+	return writeReport(stdout, format, rep)
+}
+
+// runCheckConfig validates a configuration file and summarises it.
+func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfgPath string
+	fs := newFlagSet("check-config", "--config FILE", stderr)
+	fs.StringVar(&cfgPath, "config", "", "configuration file")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	if _, err := sourcesFrom(cfg, newLogger(stderr)); err != nil {
+		return err
+	}
+	pairs := 0
+	for _, t := range cfg.Org.Teams {
+		pairs += len(t.Reports)
+	}
+	_, err = fmt.Fprintf(stdout, "%s: OK: %d source(s), %d team(s), %d listed pair(s)\n", cfgPath, len(cfg.Sources), len(cfg.Org.Teams), pairs)
+	return err
+}
