@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -61,6 +62,9 @@ func buildHistory(pair PairKey, ss []*series, away map[string][]span, in Input) 
 			continue
 		}
 		recurring := s.Master == nil || s.Master.IsRecurring()
+		if recurring {
+			planned = slices.Grow(planned, len(occ))
+		}
 		for _, o := range occ {
 			if !s.deleted.IsZero() && recurring && !o.PlannedStart.Before(s.deleted) {
 				continue // the series was deleted: later slots were never to be

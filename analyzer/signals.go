@@ -70,13 +70,26 @@ type windowStats struct {
 
 func statsFor(occ []Occurrence, from, to time.Time) windowStats {
 	var w windowStats
-	for _, o := range occ {
-		if o.Planned.Before(from) || !o.Planned.Before(to) || o.Fate == FateUpcoming {
-			continue
+	in := func(o *Occurrence) bool {
+		return !o.Planned.Before(from) && o.Planned.Before(to) && o.Fate != FateUpcoming
+	}
+	past, happened := 0, 0
+	for i := range occ {
+		if in(&occ[i]) {
+			past++
+			if occ[i].happened() {
+				happened++
+			}
 		}
-		w.past = append(w.past, o)
-		if o.happened() {
-			w.happened = append(w.happened, o)
+	}
+	// Sized once: this runs twice per pair on every cycle.
+	w.past, w.happened = make([]Occurrence, 0, past), make([]Occurrence, 0, happened)
+	for i := range occ {
+		if in(&occ[i]) {
+			w.past = append(w.past, occ[i])
+			if occ[i].happened() {
+				w.happened = append(w.happened, occ[i])
+			}
 		}
 	}
 	w.realized = medianGap(w.happened)

@@ -50,6 +50,10 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := cycle.Failed(results); err != nil {
 		return err
 	}
+	// Raw history is kept only as long as configured (13 months by default).
+	if _, err := st.Prune(ctx, clock().Add(-time.Duration(cfg.Retention))); err != nil {
+		return err
+	}
 	rep, err := cycle.Analyze(ctx, st, orgFrom(cfg), settingsFrom(cfg), clock())
 	if err != nil {
 		return err
