@@ -189,7 +189,11 @@ func (s Series) slots(from, to time.Time, limit int) ([]slot, error) {
 			continue
 		}
 		dtstartIncluded = true
-		next, err := r.iterator(m.Start, hi)
+		start := m.Start
+		if !from.IsZero() {
+			start = r.fastForward(m.Start, lo.Add(-dur))
+		}
+		next, err := r.iterator(start, hi)
 		if err != nil {
 			return nil, s.errorf("RRULE", "%w", err)
 		}
@@ -244,7 +248,7 @@ func (s Series) apply(slots []slot, from, to time.Time, opt ExpandOptions) []Occ
 			ranges = append(ranges, o)
 		}
 	}
-	var out []Occurrence
+	out := make([]Occurrence, 0, len(slots))
 	for _, sl := range slots {
 		occ := Occurrence{
 			UID: s.UID, RecurrenceID: sl.start,

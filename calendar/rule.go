@@ -239,6 +239,35 @@ func (r rule) build(dtstart, stop time.Time) (*rrule.RRule, error) {
 	return rr, nil
 }
 
+// fastForward returns a later start for iterating the rule that yields the
+// same instances from lo on, skipping whole periods before it. A daily or
+// weekly 1:1 that began years ago would otherwise be iterated from its first
+// instance on every expansion. Only rules whose instance set is invariant
+// under a shift by whole periods qualify: DAILY and WEEKLY without COUNT
+// (which counts from the real start), BYSETPOS, BYWEEKNO or BYYEARDAY. AddDate
+// keeps the wall-clock time in the series' zone, so DST does not shift it.
+func (r rule) fastForward(dtstart, lo time.Time) time.Time {
+	o := r.opt
+	if o.Count != 0 || len(o.Bysetpos) > 0 || len(o.Byweekno) > 0 || len(o.Byyearday) > 0 {
+		return dtstart
+	}
+	days := max(o.Interval, 1)
+	switch o.Freq {
+	case rrule.WEEKLY:
+		days *= 7
+	case rrule.DAILY:
+	default:
+		return dtstart
+	}
+	// One period of slack: the instances of the period holding the new
+	// start that fall before it are not generated.
+	k := int(lo.Sub(dtstart)/(time.Duration(days)*24*time.Hour)) - 1
+	if k <= 0 {
+		return dtstart
+	}
+	return dtstart.AddDate(0, 0, k*days)
+}
+
 // iterator returns the rule's instances from dtstart on, in order, up to
 // stop (see build).
 //

@@ -113,7 +113,7 @@ func lookupZone(tzid string) *time.Location {
 	}
 	// Prefixed TZIDs: drop leading path segments until a zone name remains.
 	segs := strings.FieldsFunc(name, func(r rune) bool { return r == '/' })
-	for i := 1; i < len(segs); i++ {
+	for i := range segs {
 		if loc := zoneByName(strings.Join(segs[i:], "/")); loc != nil {
 			return loc
 		}
@@ -236,7 +236,7 @@ var windowsCities = sync.OnceValue(func() map[string]string {
 })
 
 // zoneDisplayPlaces covers the labels of Windows display names that are not
-// cities (and the one well-known city IANA spells differently).
+// IANA cities: regions, and cities IANA files under another one.
 var zoneDisplayPlaces = map[string]string{
 	"coordinated universal time":  "UTC",
 	"eastern time (us & canada)":  "America/New_York",
@@ -274,31 +274,38 @@ func zoneFromDisplayName(name string) *time.Location {
 	if !ok {
 		return nil
 	}
-	for _, place := range strings.Split(rest, ",") {
-		place = zoneFold(strings.ToLower(strings.TrimSpace(place)))
-		if place == "" {
-			continue
+	var places []string
+	for _, p := range strings.Split(rest, ",") {
+		p = zoneFold(strings.ToLower(strings.TrimSpace(p)))
+		if i := strings.IndexByte(p, '('); i > 0 && zoneDisplayPlaces[p] == "" {
+			p = strings.TrimSpace(p[:i]) // "yangon (rangoon)"
 		}
-		var cands []string
-		if iana, ok := zoneDisplayPlaces[place]; ok {
-			cands = append(cands, iana)
+		if p != "" {
+			places = append(places, strings.ReplaceAll(p, " ", "_"))
 		}
-		city := strings.TrimSpace(place)
-		if i := strings.IndexByte(city, '('); i > 0 { // "yangon (rangoon)"
-			city = strings.TrimSpace(city[:i])
+	}
+	try := func(iana string) *time.Location {
+		if !zoneIANAish(iana) {
+			return nil
 		}
-		city = strings.ReplaceAll(city, " ", "_")
-		if iana, ok := windowsCities()[city]; ok {
-			cands = append(cands, iana)
+		if loc, err := time.LoadLocation(iana); err == nil && zoneHasOffset(loc, offset) {
+			return loc
 		}
+		return nil
+	}
+	// First the zones Windows itself maps to (CLDR's primary zone for the
+	// Windows ID behind the display name), then any IANA city of the name.
+	for _, p := range places {
+		if loc := try(zoneDisplayPlaces[strings.ReplaceAll(p, "_", " ")]); loc != nil {
+			return loc
+		}
+		if loc := try(windowsCities()[p]); loc != nil {
+			return loc
+		}
+	}
+	for _, p := range places {
 		for _, r := range zoneRegions {
-			cands = append(cands, zoneTitle(r+"/"+city))
-		}
-		for _, c := range cands {
-			if !zoneIANAish(c) {
-				continue
-			}
-			if loc, err := time.LoadLocation(c); err == nil && zoneHasOffset(loc, offset) {
+			if loc := try(zoneTitle(r + "/" + p)); loc != nil {
 				return loc
 			}
 		}
@@ -373,8 +380,9 @@ func zoneClip(s string) string {
 //   - DTSTART and RDATE DATE-TIMEs without "Z": as written;
 //   - DTSTART or RDATE in UTC ("…Z", which RFC 5545 forbids here but
 //     producers write): add OffsetFrom, t.Add(time.Duration(OffsetFrom)*time.Second);
-//   - RDATE;VALUE=DATE (also forbidden, also seen): that date at Start's
-//     time of day, the producer's evident meaning and what ical.js does;
+//   - RDATE;VALUE=DATE (also forbidden, also seen): that date at DTSTART's
+//     time of day as written, then as above (in UTC when DTSTART is): the
+//     producer's evident meaning, and what ical.js does;
 //   - RDATE;VALUE=PERIOD: the period's start.
 type Observance struct {
 	Start      time.Time   // DTSTART: the first onset, local wall-clock
@@ -386,8 +394,9 @@ type Observance struct {
 	RDates     []time.Time // RDATE values, local wall-clock
 }
 
-// The span over which RRULEs are expanded. Calendars never need more, and
-// past 2200 the last rule's offset simply stays in force.
+// The span over which RRULEs are expanded: calendars need no more, past
+// 2200 the last rule's offset stays in force, and before 1900 only DTSTART
+// and RDATE onsets count.
 const (
 	zoneFirstYear = 1900
 	zoneLastYear  = 2200
@@ -440,7 +449,7 @@ func ZoneFromObservances(tzid string, obs []Observance) (*time.Location, error) 
 	}
 	txs = kept
 
-	initial := obs[0].OffsetTo // no onset at all: the definition's only offset
+	initial := obs[0].OffsetTo // no onset at all: the first observance's offset
 	if len(txs) > 0 {
 		initial = obs[txs[0].obs].OffsetFrom
 	}
@@ -513,8 +522,18 @@ func (o Observance) onsets() ([]int64, error) {
 		}
 		// Coarser rules only: a finer one is no time-zone rule, and an
 		// impossible DAILY rule would scan to year 9999 one day at a time.
-		if f := rr.OrigOptions.Freq; f != rrule.YEARLY && f != rrule.MONTHLY {
-			return nil, fmt.Errorf("RRULE: FREQ=%v is not a time-zone rule", f)
+		opt := rr.OrigOptions
+		if opt.Freq != rrule.YEARLY && opt.Freq != rrule.MONTHLY {
+			return nil, fmt.Errorf("RRULE: FREQ=%v is not a time-zone rule", opt.Freq)
+		}
+		// An explicit end: without UNTIL, rrule-go stops 292 years after
+		// DTSTART (the longest time.Duration), which for Outlook's 1601
+		// placeholder is 1892.
+		if end := time.Date(zoneLastYear+1, 1, 1, 0, 0, 0, 0, time.UTC); opt.Until.IsZero() || opt.Until.After(end) {
+			opt.Until = end
+			if rr, err = rrule.NewRRule(opt); err != nil {
+				return nil, fmt.Errorf("RRULE: %w", err)
+			}
 		}
 		next := rr.Iterator()
 		for n := 0; ; n++ {

@@ -546,3 +546,34 @@ func TestAStreamThatDoesNotParseLosesOnlyItsBrokenObject(t *testing.T) {
 		t.Errorf("problems = %v, want one naming object broken at team.ics:7", res.Problems)
 	}
 }
+
+// Expanding a window must give exactly what expanding from the series'
+// start gives inside that window: skipping whole periods ahead of the
+// window is an optimisation, never a change of meaning.
+func TestAWindowSeesWhatTheWholeSeriesHasInIt(t *testing.T) {
+	rules := []string{
+		"FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2", "FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,TH;WKST=SU",
+		"FREQ=DAILY;INTERVAL=3", "FREQ=DAILY;BYDAY=MO,WE,FR", "FREQ=WEEKLY;BYDAY=TU;BYMONTH=3,4,10",
+		"FREQ=WEEKLY;UNTIL=20300101T000000Z", "FREQ=MONTHLY;BYDAY=2WE", "FREQ=WEEKLY;COUNT=200",
+	}
+	windows := [][2]string{{"2026-03-20", "2026-04-10"}, {"2027-10-01", "2027-11-15"}, {"2024-01-01", "2024-02-01"}}
+	for _, r := range rules {
+		for _, w := range windows {
+			t.Run(r+" "+w[0], func(t *testing.T) {
+				text := "BEGIN:VEVENT\nUID:ff\nDTSTART;TZID=Europe/Berlin:20240104T180000\nDTEND;TZID=Europe/Berlin:20240104T190000\nRRULE:" + r +
+					"\nEXDATE;TZID=Europe/Berlin:20260325T180000\nEND:VEVENT"
+				from, to := mustTime(t, w[0]), mustTime(t, w[1])
+				windowed := local(expand(t, text, w[0], w[1], calendar.ExpandOptions{}))
+				var whole []string
+				for _, o := range expand(t, text, "", w[1], calendar.ExpandOptions{}) {
+					if o.End.After(from) && o.Start.Before(to) {
+						whole = append(whole, local([]calendar.Occurrence{o})...)
+					}
+				}
+				if strings.Join(windowed, "\n") != strings.Join(whole, "\n") {
+					t.Errorf("window:\n%v\nwhole series:\n%v", windowed, whole)
+				}
+			})
+		}
+	}
+}

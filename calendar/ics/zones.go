@@ -73,8 +73,13 @@ func fromDefinition(tzid string, c *ical.Component) (*time.Location, error) {
 		if o.OffsetTo, err = parseOffset(text(sub, "TZOFFSETTO")); err != nil {
 			return nil, fmt.Errorf("ics: VTIMEZONE %q TZOFFSETTO: %w", tzid, err)
 		}
-		if o.Start, err = localTime(text(sub, ical.PropDateTimeStart)); err != nil {
+		start := text(sub, ical.PropDateTimeStart)
+		if o.Start, err = localTime(start); err != nil {
 			return nil, fmt.Errorf("ics: VTIMEZONE %q DTSTART: %w", tzid, err)
+		}
+		if strings.HasSuffix(strings.ToUpper(strings.TrimSpace(start)), "Z") {
+			// Observances want local wall-clock time before the change.
+			o.Start = o.Start.Add(time.Duration(o.OffsetFrom) * time.Second)
 		}
 		for _, p := range sub.Props.Values(ical.PropRecurrenceDates) {
 			for _, v := range strings.Split(p.Value, ",") {
@@ -85,6 +90,11 @@ func fromDefinition(tzid string, c *ical.Component) (*time.Location, error) {
 				t, err := localTime(v)
 				if err != nil {
 					return nil, fmt.Errorf("ics: VTIMEZONE %q RDATE: %w", tzid, err)
+				}
+				if len(v) == 8 {
+					// A DATE onset happens at DTSTART's time of day.
+					h, m, sec := o.Start.Clock()
+					t = t.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second)
 				}
 				if strings.HasSuffix(strings.ToUpper(v), "Z") {
 					// A UTC RDATE is an instant; observances want local
