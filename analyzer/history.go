@@ -108,7 +108,7 @@ func fateOf(pair PairKey, s *series, o calendar.Occurrence, in Input) Occurrence
 		UID: s.UID, Planned: o.PlannedStart, PlannedEnd: o.PlannedEnd,
 		Start: o.Start, End: o.End, HasAgenda: o.Event.HasDescription,
 	}
-	rec := s.records[o.Event.Key()]
+	rec := s.record(o.Event)
 	if rec != nil && !o.Event.IsRecurring() && !o.Event.IsOverride() && len(rec.Versions) > 0 {
 		// A single event that was re-timed between polls: its first observed
 		// start is the plan.

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -53,57 +54,73 @@ func indexOrg(org Org) orgIndex {
 // merged from every calendar it was seen on.
 type series struct {
 	calendar.Series
-	records map[calendar.Key]*Record // the chosen copy of each event
-	deleted time.Time                // the master was deleted at this time
-	owners  map[string]bool          // whose calendars it was on
+	events  []calendar.Event // backing the Series' pointers
+	chosen  []*Record        // the copy each of events came from
+	deleted time.Time        // the master was deleted at this time
+	owners  []string         // whose calendars it was on
 }
 
-// mergeSeries groups records by UID across calendars. Of several copies of
-// one event (the organizer's and each attendee's) it keeps the newest, and
-// takes each attendee's own answer from their own calendar, where it is
-// most current.
-func mergeSeries(records []Record) []*series {
-	byUID := map[string]*series{}
-	var order []string
-	copies := map[string]map[calendar.Key][]*Record{}
-	for i := range records {
-		r := &records[i]
-		uid := r.Event.UID
-		s, ok := byUID[uid]
-		if !ok {
-			s = &series{records: map[calendar.Key]*Record{}, owners: map[string]bool{}}
-			s.UID = uid
-			byUID[uid] = s
-			order = append(order, uid)
-			copies[uid] = map[calendar.Key][]*Record{}
+// record returns the stored copy behind one of the series' events.
+func (s *series) record(e *calendar.Event) *Record {
+	for i := range s.events {
+		if &s.events[i] == e {
+			return s.chosen[i]
 		}
-		if r.Calendar.Owner != "" {
-			s.owners[r.Calendar.Owner] = true
-		}
-		k := r.Event.Key()
-		copies[uid][k] = append(copies[uid][k], r)
 	}
-	out := make([]*series, 0, len(order))
-	for _, uid := range order {
-		s := byUID[uid]
-		var events []calendar.Event
-		keys := make([]calendar.Key, 0, len(copies[uid]))
-		for k := range copies[uid] {
-			keys = append(keys, k)
+	return nil
+}
+
+func (s *series) ownedBy(email string) bool { return slices.Contains(s.owners, email) }
+
+// mergeSeries groups records by UID across calendars, ordered by UID. Of
+// several copies of one event (the organizer's and each attendee's) it
+// keeps the newest, and takes each attendee's own answer from their own
+// calendar, where it is most current.
+func mergeSeries(records []Record) []*series {
+	// Sorting indices keeps this to a few allocations however many records
+	// there are: it runs over the whole store every cycle.
+	idx := make([]int32, len(records))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int {
+		ra, rb := &records[a].Event, &records[b].Event
+		if c := strings.Compare(ra.UID, rb.UID); c != 0 {
+			return c
 		}
-		sort.Slice(keys, func(i, j int) bool { return keys[i].RecurrenceID.Before(keys[j].RecurrenceID) })
-		for _, k := range keys {
-			best := pickCopy(copies[uid][k])
-			s.records[k] = best
-			events = append(events, best.Event)
+		return ra.RecurrenceID.Compare(rb.RecurrenceID)
+	})
+	var out []*series
+	var copies []*Record
+	for lo := 0; lo < len(idx); {
+		uid := records[idx[lo]].Event.UID
+		hi := lo
+		for hi < len(idx) && records[idx[hi]].Event.UID == uid {
+			hi++
 		}
-		grouped := calendar.GroupSeries(events)
+		s := &series{}
+		for k := lo; k < hi; {
+			rid := records[idx[k]].Event.RecurrenceID
+			copies = copies[:0]
+			for ; k < hi && records[idx[k]].Event.RecurrenceID.Equal(rid); k++ {
+				r := &records[idx[k]]
+				copies = append(copies, r)
+				if o := r.Calendar.Owner; o != "" && !slices.Contains(s.owners, o) {
+					s.owners = append(s.owners, o)
+				}
+			}
+			best := pickCopy(copies)
+			s.chosen = append(s.chosen, best)
+			s.events = append(s.events, best.Event)
+		}
+		lo = hi
+		grouped := calendar.GroupSeries(s.events)
 		if len(grouped) == 0 {
 			continue
 		}
 		s.Series = grouped[0]
 		if s.Master != nil {
-			if r := s.records[s.Master.Key()]; r != nil && !r.DeletedAt.IsZero() {
+			if r := s.record(s.Master); r != nil && !r.DeletedAt.IsZero() {
 				s.deleted = r.DeletedAt
 			}
 		}
@@ -201,7 +218,7 @@ func (ix orgIndex) pairOf(s *series, infer bool) (PairKey, bool) {
 	}
 	// Single-user mode: the calendar's owner is the manager; failing that,
 	// whoever organises the meeting.
-	for _, m := range []string{ownerAmong(s.owners, a, b), e.Organizer} {
+	for _, m := range []string{ownerAmong(s, a, b), e.Organizer} {
 		switch m {
 		case a:
 			return PairKey{a, b}, true
@@ -212,11 +229,11 @@ func (ix orgIndex) pairOf(s *series, infer bool) (PairKey, bool) {
 	return PairKey{a, b}, true
 }
 
-func ownerAmong(owners map[string]bool, a, b string) string {
+func ownerAmong(s *series, a, b string) string {
 	switch {
-	case owners[a] && !owners[b]:
+	case s.ownedBy(a) && !s.ownedBy(b):
 		return a
-	case owners[b] && !owners[a]:
+	case s.ownedBy(b) && !s.ownedBy(a):
 		return b
 	}
 	return ""
@@ -243,7 +260,7 @@ func isOutOfOffice(e *calendar.Event) bool {
 // Invitees who declined are not away.
 func absentees(s *series, e *calendar.Event) []string {
 	var out []string
-	for o := range s.owners {
+	for _, o := range s.owners {
 		if e.Organizer == "" || e.Organizer == o {
 			out = append(out, o)
 		}
@@ -255,7 +272,7 @@ func absentees(s *series, e *calendar.Event) []string {
 		if !a.IsPerson() || a.Status == calendar.PartStatDeclined || a.Email == e.Organizer {
 			continue
 		}
-		if s.owners[a.Email] && e.Organizer != "" && e.Organizer != a.Email {
+		if s.ownedBy(a.Email) && e.Organizer != "" && e.Organizer != a.Email {
 			continue // the owner received someone else's absence
 		}
 		out = append(out, a.Email)

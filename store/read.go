@@ -1,10 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/rapport-dev/rapport/calendar"
@@ -50,12 +54,12 @@ func (s *Store) records(ctx context.Context, where string, args ...any) ([]Recor
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events e WHERE `+where, args...).Scan(&n); err != nil {
 		return nil, err
 	}
-	out := make([]Record, 0, n)
-	index := make(map[int64]int, n) // event id -> out
-	d := decoder{z: s.zones}
+	// Rows are read here and decoded on every core below: decoding the JSON
+	// is most of the cost of a read, and a daemon reads everything each cycle.
+	raws := make([]rawEvent, 0, n)
 	// One query per calendar, each in the order of the (calendar, uid,
 	// recurrence_id) index, so that SQLite never sorts the JSON.
-	for _, c := range cals {
+	for ci, c := range cals {
 		rs, err := tx.QueryContext(ctx, `
 			SELECT e.id, e.observed_at, e.deleted_at, e.data FROM events e
 			WHERE e.calendar = ? AND (`+where+`)
@@ -64,36 +68,72 @@ func (s *Store) records(ctx context.Context, where string, args ...any) ([]Recor
 			return nil, err
 		}
 		for rs.Next() {
-			var (
-				id, observed int64
-				deleted      sql.NullInt64
-				data         sql.RawBytes
-				j            eventJSON
-			)
-			if err := rs.Scan(&id, &observed, &deleted, &data); err != nil {
+			r := rawEvent{cal: ci}
+			var data sql.RawBytes
+			if err := rs.Scan(&r.id, &r.observed, &r.deleted, &data); err != nil {
 				rs.Close()
 				return nil, err
 			}
-			if err := json.Unmarshal(data, &j); err != nil {
-				rs.Close()
-				return nil, fmt.Errorf("event %d: %w", id, err)
-			}
-			index[id] = len(out)
-			out = append(out, Record{Source: c.source, Calendar: c.Calendar, Event: d.event(&j), ObservedAt: fromNanos(observed)})
-			if deleted.Valid {
-				out[len(out)-1].DeletedAt = fromNanos(deleted.Int64)
-			}
-			if d.err != nil {
-				rs.Close()
-				return nil, fmt.Errorf("event %d: %w", id, d.err)
-			}
+			r.data = bytes.Clone(data)
+			raws = append(raws, r)
 		}
 		rs.Close()
 		if err := rs.Err(); err != nil {
 			return nil, err
 		}
 	}
+	out := make([]Record, len(raws))
+	index := make(map[int64]int, len(raws)) // event id -> out
+	for i, r := range raws {
+		index[r.id] = i
+	}
+	if err := decodeEvents(raws, cals, s.zones, out); err != nil {
+		return nil, err
+	}
+	d := decoder{z: s.zones}
 	return out, versions(ctx, tx, &d, where, args, out, index)
+}
+
+// rawEvent is an events row before its JSON is decoded.
+type rawEvent struct {
+	cal          int // index into the calendars read
+	id, observed int64
+	deleted      sql.NullInt64
+	data         []byte
+}
+
+// decodeEvents decodes raws into out, in parallel; the first error wins.
+func decodeEvents(raws []rawEvent, cals []storedCalendar, z *zones, out []Record) error {
+	workers := min(runtime.GOMAXPROCS(0), max(len(raws)/256, 1))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := decoder{z: z}
+			for i := w; i < len(raws); i += workers {
+				r := &raws[i]
+				var j eventJSON
+				if err := json.Unmarshal(r.data, &j); err != nil {
+					errs[w] = fmt.Errorf("event %d: %w", r.id, err)
+					return
+				}
+				c := cals[r.cal]
+				out[i] = Record{Source: c.source, Calendar: c.Calendar, Event: d.event(&j), ObservedAt: fromNanos(r.observed)}
+				if r.deleted.Valid {
+					out[i].DeletedAt = fromNanos(r.deleted.Int64)
+				}
+				if d.err != nil {
+					errs[w] = fmt.Errorf("event %d: %w", r.id, d.err)
+					return
+				}
+				r.data = nil // let it go as soon as it is decoded
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // storedCalendar is a calendars row.
