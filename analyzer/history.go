@@ -97,7 +97,7 @@ func buildHistory(pair PairKey, ss []*series, away map[string][]span, in Input) 
 }
 
 func sortByPlanned(occ []Occurrence) {
-	sort.SliceStable(occ, func(i, j int) bool { return occ[i].Planned.Before(occ[j].Planned) })
+	slices.SortStableFunc(occ, func(a, b Occurrence) int { return a.Planned.Compare(b.Planned) })
 }
 
 // fateOf decides what became of one slot from the calendar data and the

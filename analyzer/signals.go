@@ -2,7 +2,7 @@ package analyzer
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -63,8 +63,8 @@ type Counts struct {
 
 // windowStats summarises the past occurrences planned inside one window.
 type windowStats struct {
-	past     []Occurrence // planned in the window, not upcoming
-	happened []Occurrence
+	past     []*Occurrence // planned in the window, not upcoming
+	happened []*Occurrence
 	realized time.Duration // median gap between 1:1s that happened; 0 if under two
 }
 
@@ -83,12 +83,12 @@ func statsFor(occ []Occurrence, from, to time.Time) windowStats {
 		}
 	}
 	// Sized once: this runs twice per pair on every cycle.
-	w.past, w.happened = make([]Occurrence, 0, past), make([]Occurrence, 0, happened)
+	w.past, w.happened = make([]*Occurrence, 0, past), make([]*Occurrence, 0, happened)
 	for i := range occ {
 		if in(&occ[i]) {
-			w.past = append(w.past, occ[i])
+			w.past = append(w.past, &occ[i])
 			if occ[i].happened() {
-				w.happened = append(w.happened, occ[i])
+				w.happened = append(w.happened, &occ[i])
 			}
 		}
 	}
@@ -96,7 +96,7 @@ func statsFor(occ []Occurrence, from, to time.Time) windowStats {
 	return w
 }
 
-func medianGap(occ []Occurrence) time.Duration {
+func medianGap(occ []*Occurrence) time.Duration {
 	if len(occ) < 2 {
 		return 0
 	}
@@ -104,12 +104,12 @@ func medianGap(occ []Occurrence) time.Duration {
 	for i, o := range occ {
 		starts[i] = o.Start
 	}
-	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
+	slices.SortFunc(starts, time.Time.Compare)
 	gaps := make([]time.Duration, 0, len(starts)-1)
 	for i := 1; i < len(starts); i++ {
 		gaps = append(gaps, starts[i].Sub(starts[i-1]))
 	}
-	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	slices.Sort(gaps)
 	n := len(gaps)
 	if n%2 == 1 {
 		return gaps[n/2]
@@ -170,24 +170,24 @@ func factsFor(h history, now time.Time, window time.Duration) pairFacts {
 // the window); only active pairs can be overdue or have nothing scheduled.
 func signals(h history, f pairFacts, active bool, now time.Time, set Settings) []Signal {
 	var out []Signal
-	add := func(name string, value, threshold float64, ev []Occurrence) {
+	add := func(name string, value, threshold float64, ev []*Occurrence) {
 		out = append(out, Signal{Name: name, Value: round(value), Threshold: round(threshold), Evidence: evidence(ev)})
 	}
 	past, happened := f.cur.past, f.cur.happened
 	if len(past) >= set.MinSample {
-		moved := filter(past, func(o Occurrence) bool { return o.Moved })
+		moved := filter(past, func(o *Occurrence) bool { return o.Moved })
 		if r := ratio(len(moved), len(past)); r > set.RescheduleRate {
 			add(SignalRescheduleRate, r, set.RescheduleRate, moved)
 		}
-		skipped := filter(past, func(o Occurrence) bool { return o.Fate == FateSkipped })
+		skipped := filter(past, func(o *Occurrence) bool { return o.Fate == FateSkipped })
 		if r := ratio(len(skipped), len(past)); r > set.SkipRate {
 			add(SignalSkipRate, r, set.SkipRate, skipped)
 		}
 	}
-	if late := filter(past, func(o Occurrence) bool { return o.Late }); len(late) >= set.LateMoves {
+	if late := filter(past, func(o *Occurrence) bool { return o.Late }); len(late) >= set.LateMoves {
 		add(SignalLateReschedules, float64(len(late)), float64(set.LateMoves), late)
 	}
-	short := filter(happened, func(o Occurrence) bool { return o.Shortened })
+	short := filter(happened, func(o *Occurrence) bool { return o.Shortened })
 	switch r := ratio(len(short), len(happened)); {
 	case len(happened) >= set.MinSample && r > set.ShortenedRate:
 		add(SignalShortened, r, set.ShortenedRate, short)
@@ -209,7 +209,12 @@ func signals(h history, f pairFacts, active bool, now time.Time, set Settings) [
 			since = set.Window // never seen meeting: at least the window
 		}
 		if since > limit {
-			last := filter(h.occ, func(o Occurrence) bool { return o.happened() && o.Start.Equal(f.lastHeld) })
+			var last []*Occurrence
+			for i := range h.occ {
+				if o := &h.occ[i]; o.happened() && o.Start.Equal(f.lastHeld) {
+					last = append(last, o)
+				}
+			}
 			add(SignalOverdue, days(since), days(limit), last)
 		}
 		if f.nextPlanned.IsZero() {
@@ -217,7 +222,7 @@ func signals(h history, f pairFacts, active bool, now time.Time, set Settings) [
 		}
 	}
 	if len(happened) >= set.MinSample {
-		bare := filter(happened, func(o Occurrence) bool { return !o.HasAgenda })
+		bare := filter(happened, func(o *Occurrence) bool { return !o.HasAgenda })
 		if r := ratio(len(bare), len(happened)); r > set.NoAgendaRate {
 			add(SignalNoAgenda, r, set.NoAgendaRate, bare)
 		}
@@ -245,8 +250,8 @@ func fallingCadence(h history, f pairFacts, set Settings) (Signal, bool) {
 	return Signal{Name: SignalFallingCadence, Value: round(days(realized)), Threshold: round(days(threshold)), Evidence: evidence(f.cur.happened)}, true
 }
 
-func filter(occ []Occurrence, keep func(Occurrence) bool) []Occurrence {
-	var out []Occurrence
+func filter(occ []*Occurrence, keep func(*Occurrence) bool) []*Occurrence {
+	var out []*Occurrence
 	for _, o := range occ {
 		if keep(o) {
 			out = append(out, o)
@@ -255,7 +260,7 @@ func filter(occ []Occurrence, keep func(Occurrence) bool) []Occurrence {
 	return out
 }
 
-func evidence(occ []Occurrence) []Evidence {
+func evidence(occ []*Occurrence) []Evidence {
 	out := make([]Evidence, 0, len(occ))
 	for _, o := range occ {
 		e := Evidence{Planned: o.Planned, Fate: o.Fate, Late: o.Late}

@@ -3,7 +3,7 @@ package calendar
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -64,7 +64,7 @@ func GroupSeries(events []Event) []Series {
 	}
 	for i := range out {
 		ov := out[i].Overrides
-		sort.SliceStable(ov, func(a, b int) bool { return ov[a].RecurrenceID.Before(ov[b].RecurrenceID) })
+		slices.SortStableFunc(ov, func(a, b *Event) int { return a.RecurrenceID.Compare(b.RecurrenceID) })
 	}
 	return out
 }
@@ -222,7 +222,7 @@ func (s Series) slots(from, to time.Time, limit int) ([]slot, error) {
 		}
 		add(p.Start, d)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].start.Before(out[j].start) })
+	slices.SortStableFunc(out, func(a, b slot) int { return a.start.Compare(b.start) })
 	// Drop duplicates: an RDATE equal to a rule instance is one instance.
 	uniq := out[:0]
 	for i, sl := range out {
@@ -248,8 +248,9 @@ func (s Series) apply(slots []slot, from, to time.Time, opt ExpandOptions) []Occ
 			ranges = append(ranges, o)
 		}
 	}
+	match := s.matchOverrides(slots, loc, used)
 	out := make([]Occurrence, 0, len(slots))
-	for _, sl := range slots {
+	for k, sl := range slots {
 		occ := Occurrence{
 			UID: s.UID, RecurrenceID: sl.start,
 			PlannedStart: sl.start, PlannedEnd: sl.start.Add(sl.dur),
@@ -259,8 +260,7 @@ func (s Series) apply(slots []slot, from, to time.Time, opt ExpandOptions) []Occ
 		if m.Recurrence.Empty() {
 			occ.RecurrenceID = time.Time{}
 		}
-		if i := s.matchOverride(sl.start, loc, used); i >= 0 {
-			used[i] = true
+		if i := match[k]; i >= 0 {
 			o := s.Overrides[i]
 			occ.Start, occ.End, occ.Status, occ.Event, occ.Overridden = o.Start, o.End, o.Status, o, true
 		} else if r := rangeFor(ranges, sl.start); r != nil {
@@ -316,33 +316,58 @@ func overrideOccurrence(uid string, o *Event, planned time.Duration) Occurrence 
 }
 
 func sortOccurrences(occ []Occurrence) {
-	sort.SliceStable(occ, func(i, j int) bool {
-		if !occ[i].Start.Equal(occ[j].Start) {
-			return occ[i].Start.Before(occ[j].Start)
+	slices.SortStableFunc(occ, func(a, b Occurrence) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
 		}
-		return occ[i].PlannedStart.Before(occ[j].PlannedStart)
+		return a.PlannedStart.Compare(b.PlannedStart)
 	})
 }
 
-// matchOverride finds the unused override for the slot starting at t. The
-// exact instant is the rule; producers that write the RECURRENCE-ID in
-// another form than DTSTART (floating against zoned, a DATE against a
-// DATE-TIME) are matched by wall-clock time, then by day.
-func (s Series) matchOverride(t time.Time, loc *time.Location, used []bool) int {
-	local := t.In(loc)
-	matchers := []func(r time.Time) bool{
-		func(r time.Time) bool { return r.Equal(t) },
-		func(r time.Time) bool { return sameWallClock(r, local) },
-		func(r time.Time) bool { return isMidnight(r) && sameDay(r, local) },
+// matchOverrides pairs slots with the overrides that replace them, marking
+// those used; match[k] is the override of slot k, or -1. The exact instant
+// is the rule, tried first for every slot; producers that write the
+// RECURRENCE-ID in another form than DTSTART (floating against zoned, a DATE
+// against a DATE-TIME) are then matched by wall-clock time, then by day.
+func (s Series) matchOverrides(slots []slot, loc *time.Location, used []bool) []int {
+	match := make([]int, len(slots))
+	for k := range match {
+		match[k] = -1
 	}
-	for _, match := range matchers {
-		for i, o := range s.Overrides {
-			if !used[i] && match(o.RecurrenceID) {
-				return i
+	if len(s.Overrides) == 0 {
+		return match
+	}
+	exact := make(map[int64]int, len(s.Overrides))
+	for i, o := range s.Overrides {
+		exact[o.RecurrenceID.UnixNano()] = i
+	}
+	left := len(s.Overrides)
+	for k, sl := range slots {
+		if i, ok := exact[sl.start.UnixNano()]; ok && !used[i] {
+			match[k], used[i] = i, true
+			left--
+		}
+	}
+	fallbacks := []func(r, local time.Time) bool{
+		sameWallClock,
+		func(r, local time.Time) bool { return isMidnight(r) && sameDay(r, local) },
+	}
+	for _, same := range fallbacks {
+		for k := 0; k < len(slots) && left > 0; k++ {
+			if match[k] >= 0 {
+				continue
+			}
+			local := slots[k].start.In(loc)
+			for i, o := range s.Overrides {
+				if !used[i] && same(o.RecurrenceID, local) {
+					match[k], used[i] = i, true
+					left--
+					break
+				}
 			}
 		}
 	}
-	return -1
+	return match
 }
 
 func isMidnight(t time.Time) bool { return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 }
