@@ -32,25 +32,12 @@ type Team struct {
 	Leaders []string
 }
 
-// Record is one stored event with where it was seen and its history.
-type Record struct {
-	Calendar calendar.Calendar
-	Event    calendar.Event
-	// ObservedAt is when the current version was first seen.
-	ObservedAt time.Time
-	// Versions are earlier observed versions, oldest first.
-	Versions []Version
-	// DeletedAt is when the event was seen to disappear; zero while live.
-	DeletedAt time.Time
-}
-
-// Version is one earlier observed state of an event.
-type Version struct {
-	ObservedAt   time.Time
-	Start, End   time.Time
-	Status       calendar.Status
-	LastModified time.Time
-}
+// Record and Version are the stored history of an event: the analyzer
+// reads the store's records as they are.
+type (
+	Record  = calendar.Record
+	Version = calendar.Version
+)
 
 // Settings are the thresholds of DESIGN.md's signal table, all configurable.
 type Settings struct {

@@ -75,7 +75,7 @@ func BenchmarkAnalyzeFromStore(b *testing.B) {
 	b.Run("analyze", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			analyzer.Analyze(analyzer.Input{Now: now, Settings: analyzer.DefaultSettings(), Org: org, Records: cycle.Records(recs)})
+			analyzer.Analyze(analyzer.Input{Now: now, Settings: analyzer.DefaultSettings(), Org: org, Records: recs})
 		}
 	})
 	recs = nil // not part of what a cycle holds

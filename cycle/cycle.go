@@ -120,23 +120,7 @@ func Analyze(ctx context.Context, r EventReader, org analyzer.Org, set analyzer.
 		return analyzer.Report{}, fmt.Errorf("cycle: %w", err)
 	}
 	recs = append(recs, gone...)
-	return analyzer.Analyze(analyzer.Input{Now: now, Settings: set, Org: org, Records: Records(recs)}), nil
-}
-
-// Records converts stored records into the analyzer's view of them.
-func Records(recs []store.Record) []analyzer.Record {
-	out := make([]analyzer.Record, len(recs))
-	for i, r := range recs {
-		a := analyzer.Record{Calendar: r.Calendar, Event: r.Event, ObservedAt: r.ObservedAt, DeletedAt: r.DeletedAt}
-		if len(r.Versions) > 0 {
-			a.Versions = make([]analyzer.Version, len(r.Versions))
-			for j, v := range r.Versions {
-				a.Versions[j] = analyzer.Version{ObservedAt: v.ObservedAt, Start: v.Start, End: v.End, Status: v.Status, LastModified: v.LastModified}
-			}
-		}
-		out[i] = a
-	}
-	return out
+	return analyzer.Analyze(analyzer.Input{Now: now, Settings: set, Org: org, Records: recs}), nil
 }
 
 // Failed reports whether every source failed: then a cycle has nothing new

@@ -34,31 +34,12 @@ type Store struct {
 	zones  *zones
 }
 
-// Record is one stored event with where it came from and its history.
-type Record struct {
-	Source   string
-	Calendar calendar.Calendar
-	Event    calendar.Event
-	// ObservedAt is when the current version of the event was first seen.
-	ObservedAt time.Time
-	// Versions are the earlier versions of the event, oldest first.
-	Versions []Version
-	// DeletedAt is when the event was seen to be gone; zero while it exists.
-	DeletedAt time.Time
-}
-
-// Version is an earlier version of an event: the fields whose changes
-// tell what happened to a meeting.
-type Version struct {
-	// ObservedAt is when this version was first seen. It stayed current
-	// until the next version's ObservedAt (or the Record's).
-	ObservedAt   time.Time
-	Start, End   time.Time
-	Status       calendar.Status
-	Sequence     int
-	LastModified time.Time
-	Attendees    []calendar.Attendee
-}
+// Record and Version are the calendar model's history types, which the
+// store keeps.
+type (
+	Record  = calendar.Record
+	Version = calendar.Version
+)
 
 // ApplyResult counts what an Apply did to events. A tombstoned event that
 // reappears counts as inserted.
