@@ -120,7 +120,14 @@ type ExpandOptions struct {
 //
 // Errors are *ObjectError values naming the series' UID and the property at
 // fault; they concern this series only.
-func (s Series) Expand(from, to time.Time, opt ExpandOptions) ([]Occurrence, error) {
+func (s Series) Expand(from, to time.Time, opt ExpandOptions) (occ []Occurrence, err error) {
+	// rrule-go is third-party code fed with whatever a calendar says; should
+	// it panic on some rule, that is one broken series, not a dead daemon.
+	defer func() {
+		if r := recover(); r != nil {
+			occ, err = nil, s.errorf("RRULE", "calendar: expansion failed: %v", r)
+		}
+	}()
 	if to.IsZero() {
 		return nil, s.errorf("", "calendar: expansion needs an end")
 	}

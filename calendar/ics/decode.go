@@ -69,11 +69,23 @@ func DecodeBytes(data []byte, opt Options) (*Result, error) {
 	return res, nil
 }
 
+// safeDecode runs go-ical's decoder, turning its panics into errors: it
+// panics on some malformed lines (a parameter cut short at the end of a
+// line, found by fuzzing), and a hostile calendar must never stop the daemon.
+func safeDecode(dec *ical.Decoder) (cal *ical.Calendar, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cal, err = nil, fmt.Errorf("malformed iCalendar: %v", r)
+		}
+	}()
+	return dec.Decode()
+}
+
 func decodeAll(data []byte) ([]*ical.Component, error) {
 	dec := ical.NewDecoder(bytes.NewReader(data))
 	var cals []*ical.Component
 	for {
-		cal, err := dec.Decode()
+		cal, err := safeDecode(dec)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -152,7 +164,7 @@ func decodeByObject(data []byte, opt Options, res *Result) ([]*ical.Component, e
 func decodeComponent(block []byte) (*ical.Component, error) {
 	wrapped := append([]byte("BEGIN:VCALENDAR\r\n"), block...)
 	wrapped = append(wrapped, "END:VCALENDAR\r\n"...)
-	cal, err := ical.NewDecoder(bytes.NewReader(wrapped)).Decode()
+	cal, err := safeDecode(ical.NewDecoder(bytes.NewReader(wrapped)))
 	if err != nil {
 		return nil, err
 	}

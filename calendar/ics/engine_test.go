@@ -577,3 +577,17 @@ func TestAWindowSeesWhatTheWholeSeriesHasInIt(t *testing.T) {
 		}
 	}
 }
+
+// go-ical panics on some malformed content lines; found by fuzzing.
+func TestMalformedLinesThatPanicTheParserAreErrors(t *testing.T) {
+	for _, text := range []string{
+		"0;0=",
+		"BEGIN:VCALENDAR\r\nX;P=\r\nEND:VCALENDAR\r\n",
+		"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:ok\r\nDTSTART:20260105T100000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID;X=a\"b:bad\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	} {
+		res, err := ics.DecodeBytes([]byte(text), ics.Options{Where: "hostile.ics"})
+		if err == nil && len(res.Events) > 1 {
+			t.Errorf("%q: decoded %d events", text, len(res.Events))
+		}
+	}
+}
