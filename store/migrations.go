@@ -66,6 +66,53 @@ CREATE TABLE zones (
 	tzif BLOB NOT NULL
 );
 `),
+	// 2: the notifier's durable memory (see notify.go).
+	execSQL(`
+-- notify_marks is the notification log: per pair and key (a signal name, or
+-- 'band'), when the manager was last told and whether it has cleared since.
+CREATE TABLE notify_marks (
+	manager     TEXT NOT NULL,
+	report      TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	value       TEXT NOT NULL DEFAULT '',
+	notified_at INTEGER,                   -- NULL: never told
+	cleared     INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (manager, report, key)
+);
+
+-- outbox holds every email from the moment it is decided: pending until it
+-- is delivered (sent) or given up on (failed). Its (recipient, kind, period)
+-- rows are also what keeps a second nudge from going out the same day.
+CREATE TABLE outbox (
+	id           INTEGER PRIMARY KEY,
+	message_id   TEXT NOT NULL UNIQUE,
+	recipient    TEXT NOT NULL,
+	kind         TEXT NOT NULL,
+	period       TEXT NOT NULL,
+	subject      TEXT NOT NULL,
+	data         BLOB NOT NULL,
+	created_at   INTEGER NOT NULL,
+	not_before   INTEGER NOT NULL,
+	state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	next_attempt INTEGER NOT NULL,
+	last_error   TEXT NOT NULL DEFAULT '',
+	sent_at      INTEGER
+);
+CREATE INDEX outbox_pending ON outbox (not_before) WHERE state = 'pending';
+CREATE INDEX outbox_period ON outbox (recipient, kind, period);
+
+-- snoozes pause nudges about one pair until a time (leave and the like).
+CREATE TABLE snoozes (
+	id         INTEGER PRIMARY KEY,
+	manager    TEXT NOT NULL,
+	report     TEXT NOT NULL,
+	until_at   INTEGER NOT NULL,
+	reason     TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX snoozes_pair ON snoozes (manager, report);
+`),
 }
 
 func execSQL(query string) func(context.Context, *sql.Tx) error {
