@@ -16,6 +16,7 @@ import (
 	"github.com/rapport-dev/rapport/calendar/ics"
 	"github.com/rapport-dev/rapport/cycle"
 	"github.com/rapport-dev/rapport/demo"
+	"github.com/rapport-dev/rapport/notifier"
 	"github.com/rapport-dev/rapport/store"
 )
 
@@ -26,26 +27,42 @@ const demoHistory = 7 * 24 * time.Hour
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var now time.Time
 	var once bool
-	var dir string
+	var dir, outbox string
+	listen := "127.0.0.1:8080"
 	format := "text"
 	interval := time.Minute
-	fs := newFlagSet("demo", "[--once] [--now T] [--format text|json] [--dir DIR]", stderr)
+	fs := newFlagSet("demo", "[--listen ADDR] [--once] [--now T] [--format text|json] [--dir DIR] [--outbox DIR]", stderr)
 	fs.BoolVar(&once, "once", false, "run one cycle, print the report and exit")
+	fs.StringVar(&listen, "listen", listen, "serve the dashboard, API and metrics on this loopback address (not with --once)")
 	fs.Var(timeFlag{&now}, "now", "anchor the demo story at this time (default: the clock)")
 	fs.Var(formatFlag{&format}, "format", "report format: text or json")
 	fs.StringVar(&dir, "dir", "", "keep the demo's calendars and store in DIR (default: a temporary directory)")
 	fs.DurationVar(&interval, "interval", interval, "time between cycles when not --once")
+	fs.StringVar(&outbox, "outbox", "", "write the demo's emails as .eml files into DIR (default: outbox in --dir, or a new temporary directory that is kept)")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("demo: unexpected argument %q", fs.Arg(0))
 	}
+	if err := checkDemoListen(listen, once); err != nil {
+		return err
+	}
 	if interval <= 0 {
 		return usagef("demo: --interval must be positive")
 	}
 	if now.IsZero() {
 		now = time.Now().UTC().Truncate(time.Minute)
+	}
+	if outbox == "" && dir != "" {
+		outbox = filepath.Join(dir, "outbox")
+	} else if outbox == "" {
+		// The demo's own directory goes when it ends; its emails stay.
+		tmp, err := os.MkdirTemp("", "rapport-demo-outbox-")
+		if err != nil {
+			return err
+		}
+		outbox = tmp
 	}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "rapport-demo-")
@@ -63,6 +80,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer d.store.Close()
+	if err := d.startNotifier(outbox); err != nil {
+		return err
+	}
 
 	// The first sync sees the organisation as it stood a week ago; the
 	// second sees it now, so one-off 1:1s re-timed in between are known
@@ -79,9 +99,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := writeReport(stdout, format, rep); err != nil {
 		return err
 	}
+	if err := d.notify(ctx, rep, now, stderr); err != nil {
+		return err
+	}
 	if once {
 		return nil
 	}
+	srv, err := serveDemo(ctx, listen, demo.Org(), logger, stderr)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	srv.publish(rep)
 	fmt.Fprintf(stderr, "rapport demo: running a cycle every %s on %s; Ctrl-C to stop\n", interval, dir)
 	start := time.Now()
 	ticker := time.NewTicker(interval)
@@ -101,17 +130,23 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
+		srv.publish(rep)
 		fmt.Fprintf(stderr, "rapport demo: %s: %s\n", at.Format(time.RFC3339), bandSummary(rep))
+		if err := d.notify(ctx, rep, at, stderr); err != nil {
+			return err
+		}
 	}
 }
 
 // demoRun is the demo organisation wired like production: one ICS source
 // per manager's calendar file, a SQLite store, the cycle package.
 type demoRun struct {
-	dir     string
-	store   *store.Store
-	sources []cycle.Source
-	logger  *slog.Logger
+	dir      string
+	store    *store.Store
+	sources  []cycle.Source
+	logger   *slog.Logger
+	notifier *notifier.Notifier
+	outbox   string
 }
 
 func newDemo(ctx context.Context, dir string, logger *slog.Logger) (*demoRun, error) {

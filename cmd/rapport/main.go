@@ -49,16 +49,33 @@ func exitCode(err error, stderr io.Writer) int {
 const usage = `Usage: rapport COMMAND [FLAGS]
 
 Commands:
-  demo [--once] [--now T] [--format text|json]
-                 the whole pipeline on a built-in demo organisation, no credentials
+  run --config FILE
+                 the daemon: sync, analyze and notify on schedule; dashboard, API
+                 and metrics on listen; SIGHUP reloads the configuration
+  demo [--listen ADDR] [--once] [--now T] [--format text|json] [--outbox DIR]
+                 the whole pipeline on a built-in demo organisation, no credentials;
+                 its nudges and digests land as .eml files in the outbox; without
+                 --once it serves the dashboard on --listen (default 127.0.0.1:8080)
   once --config FILE [--now T] [--dry-run] [--format text|json]
-                 one cycle: sync every source, analyze, print the report
+                 one cycle: sync every source, analyze, print the report, email
+                 what is due (--dry-run: print the emails instead)
   report --config FILE [--now T] [--format text|json]
                  the report from the store, without syncing
+  snooze --config FILE --pair MANAGER/REPORT --until DATE [--reason TEXT]
+  snooze --config FILE --list | --pair MANAGER/REPORT --end
+                 pause nudges about a pair (leave and the like), list or end pauses
+  outbox --config FILE [--all] [--requeue]
+                 emails waiting or failed in the outbox
+  preview --signal NAME [--html]
+                 print an example email (text part, or HTML)
+  auth google --config FILE [--source NAME]
+                 authorize a single-user Google Calendar source (OAuth)
   check-config --config FILE
                  validate a configuration file
   inspect [--from T] [--to T] [--format text|json] FILE.ics...
                  every occurrence of every event in the files, with its fate
+  healthcheck [--url URL]
+                 exit 0 when the URL (default http://127.0.0.1:9464/healthz) answers 2xx
   version        print the version
 
 T is RFC 3339 (2026-03-02T09:00:00Z) or a date (2026-03-02, midnight UTC).
@@ -74,12 +91,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "run":
+		return runDaemon(ctx, rest, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, rest, stdout, stderr)
 	case "once":
 		return runOnce(ctx, rest, stdout, stderr)
 	case "report":
 		return runReport(ctx, rest, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
+	case "snooze":
+		return runSnooze(ctx, rest, stdout, stderr)
+	case "outbox":
+		return runOutbox(ctx, rest, stdout, stderr)
+	case "preview":
+		return runPreview(ctx, rest, stdout, stderr)
+	case "auth":
+		return runAuth(ctx, rest, stdout, stderr)
 	case "check-config":
 		return runCheckConfig(ctx, rest, stdout, stderr)
 	case "inspect":

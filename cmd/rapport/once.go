@@ -9,7 +9,8 @@ import (
 	"github.com/rapport-dev/rapport/cycle"
 )
 
-// runOnce runs one cycle: sync every source, analyze, print the report.
+// runOnce runs one cycle: sync every source, analyze, print the report,
+// and email (or with --dry-run print) the nudges and digests that are due.
 func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfgPath string
 	var now time.Time
@@ -18,7 +19,7 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("once", "--config FILE [--now T] [--dry-run] [--format text|json]", stderr)
 	fs.StringVar(&cfgPath, "config", "", "configuration file")
 	fs.Var(timeFlag{&now}, "now", "analyze as of this time (default: the clock)")
-	fs.BoolVar(&dryRun, "dry-run", false, "send nothing")
+	fs.BoolVar(&dryRun, "dry-run", false, "send and record no email: print the emails that would be sent after the report")
 	fs.Var(formatFlag{&format}, "format", "output format: text or json")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
@@ -28,7 +29,7 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	logger := newLogger(stderr)
-	sources, err := sourcesFrom(cfg, logger)
+	sources, err := sourcesFrom(cfg, cfgPath, defaultClient, logger)
 	if err != nil {
 		return err
 	}
@@ -54,11 +55,15 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := st.Prune(ctx, clock().Add(-time.Duration(cfg.Retention))); err != nil {
 		return err
 	}
-	rep, err := cycle.Analyze(ctx, st, orgFrom(cfg), settingsFrom(cfg), clock())
+	org := orgFrom(cfg)
+	rep, err := cycle.Analyze(ctx, st, org, settingsFrom(cfg), clock())
 	if err != nil {
 		return err
 	}
-	return writeReport(stdout, format, rep)
+	if err := writeReport(stdout, format, rep); err != nil {
+		return err
+	}
+	return notifyOnce(ctx, cfg, st, rep, org, rep.GeneratedAt, dryRun, format, stdout, stderr, logger)
 }
 
 // runCheckConfig validates a configuration file and summarises it.
@@ -73,7 +78,7 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if _, err := sourcesFrom(cfg, newLogger(stderr)); err != nil {
+	if _, err := sourcesFrom(cfg, cfgPath, defaultClient, newLogger(stderr)); err != nil {
 		return err
 	}
 	pairs := 0

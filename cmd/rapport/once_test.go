@@ -1,7 +1,11 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,5 +90,49 @@ func TestCheckConfig(t *testing.T) {
 	_, _, code = runCmd(t, "once")
 	if code != 2 {
 		t.Errorf("once without --config: exit %d, want 2", code)
+	}
+}
+
+func TestAuthGoogleNeedsAnOAuthSource(t *testing.T) {
+	_, stderr, code := runCmd(t, "auth", "google", "--config", writeConfig(t, ""))
+	if code != 2 || !strings.Contains(stderr, "no google source with auth: oauth") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if _, _, code := runCmd(t, "auth", "github"); code != 2 {
+		t.Errorf("auth github: exit %d, want 2", code)
+	}
+}
+
+func TestEveryProviderIsWired(t *testing.T) {
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "sa.json")
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := json.Marshal(map[string]string{
+		"type": "service_account", "client_email": "rapport@example.iam.gserviceaccount.com",
+		"private_key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"token_uri":   "https://oauth2.googleapis.com/token",
+	})
+	if err := os.WriteFile(creds, sa, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, `  - name: fastmail
+    type: caldav
+    url: https://caldav.example.com/
+    owner: alice@example.com
+  - name: workspace
+    type: google
+    auth: service_account
+    credentials_file: `+creds+`
+`)
+	out, stderr, code := runCmd(t, "check-config", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "3 source(s)") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, stderr)
 	}
 }

@@ -3,9 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/rapport-dev/rapport/calendar"
+	"github.com/rapport-dev/rapport/calendar/caldav"
+	"github.com/rapport-dev/rapport/calendar/google"
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/rapport-dev/rapport/analyzer"
@@ -53,26 +58,69 @@ func orgFrom(cfg *config.Config) analyzer.Org {
 	return org
 }
 
-// sourcesFrom builds the configured calendar sources.
-func sourcesFrom(cfg *config.Config, logger *slog.Logger) ([]cycle.Source, error) {
+// clientFunc gives each provider its HTTP client, so that the daemon can
+// count requests per provider; one-shot commands use the default client.
+type clientFunc func(provider string) *http.Client
+
+func defaultClient(string) *http.Client { return http.DefaultClient }
+
+// sourcesFrom builds the configured calendar sources. sc.Timeout bounds a
+// whole sync (cycle.Source); each request keeps its source's own timeout.
+func sourcesFrom(cfg *config.Config, cfgPath string, client clientFunc, logger *slog.Logger) ([]cycle.Source, error) {
 	var out []cycle.Source
 	for i, sc := range cfg.Sources {
+		var src calendar.Source
+		var err error
 		switch sc.Type {
-		case "ics":
-			// sc.Timeout bounds the whole sync (see cycle.Source); each
-			// request keeps the source's own shorter timeout.
-			src, err := ics.New(ics.Config{
-				Name: sc.Name, Owner: sc.Owner, Paths: sc.Paths, DefaultZone: cfg.Location,
-			}, http.DefaultClient, logger)
-			if err != nil {
-				return nil, usagef("config: sources[%d]: %v", i, err)
+		case config.TypeICS:
+			src, err = ics.New(ics.Config{Name: sc.Name, Owner: sc.Owner, Paths: sc.Paths, DefaultZone: cfg.Location},
+				client("ics"), logger)
+		case config.TypeCalDAV:
+			var caPEM []byte
+			if sc.CAFile != "" {
+				if caPEM, err = os.ReadFile(sc.CAFile); err != nil {
+					return nil, usagef("config: sources[%d].ca_file: %v", i, err)
+				}
 			}
-			out = append(out, cycle.Source{Name: sc.Name, Source: src, Timeout: time.Duration(sc.Timeout)})
+			src, err = caldav.New(caldav.Config{
+				Name: sc.Name, URL: sc.URL, Owner: sc.Owner, Username: sc.Username,
+				Password: sc.Password.Reveal(), Token: sc.Token.Reveal(), CAPEM: caPEM,
+				Calendars: sc.Calendars, DefaultZone: cfg.Location,
+			}, client("caldav"), logger)
+		case config.TypeGoogle:
+			src, err = google.New(googleConfig(cfg, cfgPath, sc), client("google"), logger)
 		default:
-			return nil, usagef("config: sources[%d].type: %q sources are not available in this build yet (ics is)", i, sc.Type)
+			err = fmt.Errorf("unknown type %q", sc.Type)
 		}
+		if err != nil {
+			return nil, usagef("config: sources[%d]: %v", i, err)
+		}
+		out = append(out, cycle.Source{Name: sc.Name, Source: src, Timeout: time.Duration(sc.Timeout)})
 	}
 	return out, nil
+}
+
+// googleConfig maps a google source: "managers" reads every configured
+// manager's primary calendar, through domain-wide delegation.
+func googleConfig(cfg *config.Config, cfgPath string, sc config.Source) google.Config {
+	gc := google.Config{
+		Name: sc.Name, Auth: sc.Auth, Credentials: []byte(sc.Credentials.Reveal()),
+		TokenFile: googleTokenFile(cfg, sc), ConfigFile: cfgPath,
+		Calendars: sc.Calendars, Owner: sc.Owner, Endpoint: sc.Endpoint, Interval: time.Duration(sc.Interval),
+	}
+	for _, t := range cfg.Org.Teams {
+		if t.Manager != "" && !slices.Contains(gc.Managers, t.Manager) {
+			gc.Managers = append(gc.Managers, t.Manager)
+		}
+		gc.Reports = append(gc.Reports, t.Reports...)
+	}
+	return gc
+}
+
+// googleTokenFile is where `rapport auth google` keeps a source's OAuth
+// token: next to the state database, readable by its owner only.
+func googleTokenFile(cfg *config.Config, sc config.Source) string {
+	return filepath.Join(filepath.Dir(cfg.State), "google-"+sc.Name+".token.json")
 }
 
 // openStore opens the configured store.
