@@ -355,6 +355,19 @@ func (s Series) matchOverrides(slots []slot, loc *time.Location, used []bool) []
 			left--
 		}
 	}
+	// Only an override planned within a day of the expanded slots can be a
+	// differently written RECURRENCE-ID of one of them; the others (planned
+	// outside the window) are not worth comparing wall clocks for.
+	var near []int
+	if left > 0 && len(slots) > 0 {
+		lo, hi := slots[0].start.Add(-26*time.Hour), slots[len(slots)-1].start.Add(26*time.Hour)
+		for i, o := range s.Overrides {
+			if !used[i] && !o.RecurrenceID.Before(lo) && !o.RecurrenceID.After(hi) {
+				near = append(near, i)
+			}
+		}
+	}
+	left = len(near)
 	fallbacks := []func(r, local time.Time) bool{
 		sameWallClock,
 		func(r, local time.Time) bool { return isMidnight(r) && sameDay(r, local) },
@@ -365,8 +378,8 @@ func (s Series) matchOverrides(slots []slot, loc *time.Location, used []bool) []
 				continue
 			}
 			local := slots[k].start.In(loc)
-			for i, o := range s.Overrides {
-				if !used[i] && same(o.RecurrenceID, local) {
+			for _, i := range near {
+				if !used[i] && same(s.Overrides[i].RecurrenceID, local) {
 					match[k], used[i] = i, true
 					left--
 					break
