@@ -35,8 +35,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/emersion/go-webdav/caldav"
 
@@ -826,22 +824,5 @@ func (s *Source) gone(ctx context.Context, selected []*calInfo, cursors map[stri
 	return selected, out
 }
 
-// maxName bounds a calendar name, which comes from the server.
-const maxName = 200
-
-// cleanName makes a name from the server safe to show and log: valid
-// UTF-8, no control characters (no CRLF injection), bounded.
-func cleanName(s string) string {
-	s = strings.ToValidUTF8(s, "�")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > maxName {
-		s = string([]rune(s)[:maxName]) + "…"
-	}
-	return s
-}
+// cleanName makes a name from the calendar safe to show and log.
+func cleanName(s string) string { return calendar.CleanText(s, calendar.MaxName) }

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	gcal "google.golang.org/api/calendar/v3"
@@ -473,25 +472,8 @@ func ownerOf(items []*gcal.Event) string {
 	return ""
 }
 
-// maxName bounds a calendar name, which comes from the calendar's owner.
-const maxName = 200
-
-// cleanName makes a name from the server safe to show and log: valid
-// UTF-8, no control characters (no CRLF injection), bounded.
-func cleanName(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > maxName {
-		s = string([]rune(s)[:maxName]) + "…"
-	}
-	return s
-}
+// cleanName makes a name from the calendar safe to show and log.
+func cleanName(s string) string { return calendar.CleanText(s, calendar.MaxName) }
 
 // clip bounds a value quoted in an error, cutting at a rune boundary.
 func clip(s string, n int) string {

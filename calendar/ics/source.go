@@ -19,8 +19,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/rapport-dev/rapport/calendar"
 	"github.com/rapport-dev/rapport/retry"
@@ -663,22 +661,5 @@ func unescapeText(s string) string {
 	return b.String()
 }
 
-// maxName bounds a calendar name, which comes from the calendar's author.
-const maxName = 200
-
-// cleanName makes a name from a file or a server safe to show and log: valid
-// UTF-8, no control characters (no CRLF injection), bounded.
-func cleanName(s string) string {
-	s = strings.ToValidUTF8(s, "�")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > maxName {
-		s = string([]rune(s)[:maxName]) + "…"
-	}
-	return s
-}
+// cleanName makes a name from the calendar safe to show and log.
+func cleanName(s string) string { return calendar.CleanText(s, calendar.MaxName) }

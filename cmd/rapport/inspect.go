@@ -7,10 +7,8 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/rapport-dev/rapport/analyzer"
 	"github.com/rapport-dev/rapport/calendar"
@@ -155,19 +153,9 @@ func writeInspect(w io.Writer, format string, lines []inspectLine) error {
 	return tw.Flush()
 }
 
-// printable makes untrusted text safe for a terminal table: no control
-// characters (a title may carry CR, LF, tabs or escape sequences), bounded.
+// printable makes untrusted text safe for a terminal table.
 func printable(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return ' '
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	if s == "" {
+	if s = calendar.CleanText(s, n); s == "" {
 		return "-"
 	}
 	return s
