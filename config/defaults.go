@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/rapport-dev/rapport/analyzer"
+)
 
 // applyDefaults fills in every key the file left out. It is the one place
 // where defaults live (the field comments repeat them for readers of the
@@ -15,7 +19,7 @@ func applyDefaults(c *Config, set func(path string) bool) {
 		c.Timezone = "UTC"
 	}
 	if !set("window") {
-		c.Window = Duration(12 * week)
+		c.Window = Duration(analyzer.DefaultSettings().Window)
 	}
 	if !set("listen") {
 		c.Listen = "127.0.0.1:9464"
@@ -86,31 +90,33 @@ func applyDefaults(c *Config, set func(path string) bool) {
 		c.Metrics.Labels = LabelsManager
 	}
 
+	// The signal thresholds' defaults are the analyzer's: one place.
+	a := analyzer.DefaultSettings()
 	t := &c.Thresholds
 	for _, d := range []struct {
 		key string
 		v   *float64
 		def float64
 	}{
-		{"reschedule_rate", &t.RescheduleRate, 0.30},
-		{"shortened_rate", &t.ShortenedRate, 0.25},
-		{"shortened_ratio", &t.ShortenedRatio, 0.8},
-		{"skip_rate", &t.SkipRate, 0.20},
-		{"cadence_factor", &t.CadenceFactor, 1.5},
-		{"cadence_trend_factor", &t.CadenceTrendFactor, 1.3},
-		{"no_agenda_rate", &t.NoAgendaRate, 0.5},
+		{"reschedule_rate", &t.RescheduleRate, a.RescheduleRate},
+		{"shortened_rate", &t.ShortenedRate, a.ShortenedRate},
+		{"shortened_ratio", &t.ShortenedRatio, a.ShortenedRatio},
+		{"skip_rate", &t.SkipRate, a.SkipRate},
+		{"cadence_factor", &t.CadenceFactor, a.CadenceFactor},
+		{"cadence_trend_factor", &t.CadenceTrendFactor, a.CadenceTrendFactor},
+		{"no_agenda_rate", &t.NoAgendaRate, a.NoAgendaRate},
 	} {
 		if !set("thresholds." + d.key) {
 			*d.v = d.def
 		}
 	}
 	if !set("thresholds.late_moves") {
-		t.LateMoves = 2
+		t.LateMoves = a.LateMoves
 	}
 	if !set("thresholds.late_notice") {
-		t.LateNotice = Duration(24 * time.Hour)
+		t.LateNotice = Duration(a.LateNotice)
 	}
 	if !set("thresholds.max_gap") {
-		t.MaxGap = Duration(45 * day)
+		t.MaxGap = Duration(a.MaxGap)
 	}
 }
