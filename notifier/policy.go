@@ -553,7 +553,7 @@ func digests(in Input, p Policy, queued map[queuedKey]bool, snoozed map[analyzer
 			continue
 		}
 		send := p.sendTime(now, loc)
-		if send.Sub(moment) > digestGrace {
+		if send.Sub(moment) > digestGrace && !p.Immediate {
 			continue // too late for this week's; next week's comes soon
 		}
 		d := &Digest{WeekOf: weekStart(now, loc), Pairs: own[r], PrivacyMinGroup: p.PrivacyMinGroup}

@@ -181,8 +181,16 @@ func TestPreviewRendersAnExampleOfEverySignal(t *testing.T) {
 }
 
 func TestDemoWritesItsNudgesAndDigestsToTheOutbox(t *testing.T) {
+	// A Monday morning, and a Sunday evening: the demo shows its digests
+	// whatever day it runs.
+	for _, now := range []string{"2026-03-16T09:00:00Z", "2026-11-22T20:00:00Z"} {
+		t.Run(now, func(t *testing.T) { demoOutbox(t, now) })
+	}
+}
+
+func demoOutbox(t *testing.T, now string) {
 	outbox := filepath.Join(t.TempDir(), "mail")
-	_, stderr, code := runCmd(t, "demo", "--once", "--now", "2026-03-16T09:00:00Z", "--outbox", outbox)
+	_, stderr, code := runCmd(t, "demo", "--once", "--now", now, "--outbox", outbox)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
