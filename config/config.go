@@ -108,6 +108,10 @@ type Org struct {
 	// directory's manager relation, using the first google source's
 	// credentials. Default: "" (teams only).
 	Directory string `yaml:"directory,omitempty"`
+	// DirectoryAdmin (directory: google) is the Workspace administrator the
+	// service account acts as to read the directory, through domain-wide
+	// delegation. Required with directory: google.
+	DirectoryAdmin string `yaml:"directory_admin,omitempty"`
 	// Teams lists the teams. Default: none.
 	Teams []Team `yaml:"teams"`
 }

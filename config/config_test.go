@@ -104,6 +104,8 @@ config: testdata/invalid-key-not-used-by-type.yml:11: sources[0].auth: not used 
 config: testdata/invalid-google-auth.yml:14: sources[1].calendars[0]: "managers" needs auth service_account (domain-wide delegation)
 config: testdata/invalid-google-auth.yml:17: sources[2].auth: unknown auth "apikey" (want service_account, oauth or none)`,
 
+		"directory-admin": `config: testdata/invalid-directory-admin.yml:1: org.directory_admin: required with directory: google (a Workspace administrator's email)`,
+
 		"endpoint": `config: testdata/invalid-endpoint.yml:10: sources[0].endpoint: must be an http or https URL, got "localhost:8085"`,
 
 		"ca-file": `config: testdata/invalid-ca-file.yml:7: sources[0].ca_file: testdata/secrets/caldav holds no PEM certificate`,
@@ -303,6 +305,7 @@ func TestEveryKeyIsRead(t *testing.T) {
 			PrivacyMinGroup: 3,
 			InferPairs:      true,
 			Directory:       "google",
+			DirectoryAdmin:  "admin@example.com",
 			Teams: []Team{
 				{Name: "engineering", Leaders: []string{"cto@example.com"}},
 				{

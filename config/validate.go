@@ -132,6 +132,10 @@ func (l *loader) validateOrg(c *Config) {
 		if !hasSourceType(c.Sources, TypeGoogle) {
 			l.errorf("org.directory", `"google" needs a source of type google`)
 		}
+		if o.DirectoryAdmin == "" {
+			l.errorf("org.directory_admin", `required with directory: google (a Workspace administrator's email)`)
+		}
+		l.email("org.directory_admin", &o.DirectoryAdmin)
 	default:
 		l.errorf("org.directory", `unknown directory %q (want "google", or leave it out)`, o.Directory)
 	}

@@ -55,7 +55,10 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, err := st.Prune(ctx, clock().Add(-time.Duration(cfg.Retention))); err != nil {
 		return err
 	}
-	org := orgFrom(cfg)
+	org, err := orgFor(ctx, cfg, cfgPath, defaultClient, logger)
+	if err != nil {
+		return err
+	}
 	rep, err := cycle.Analyze(ctx, st, org, settingsFrom(cfg), clock())
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/rapport-dev/rapport/calendar"
 	"github.com/rapport-dev/rapport/calendar/caldav"
@@ -56,6 +57,64 @@ func orgFrom(cfg *config.Config) analyzer.Org {
 		org.Teams = append(org.Teams, analyzer.Team{Name: t.Name, Parent: t.Parent, Manager: t.Manager, Reports: t.Reports, Leaders: t.Leaders})
 	}
 	return org
+}
+
+// orgFor is the organisation to analyze: the configured teams and, with
+// org.directory: google, the manager relations of the Workspace directory,
+// read with the first google source's credentials as org.directory_admin.
+// A report the configuration lists keeps its configured manager. On error
+// the configured organisation is returned with the error, so that a daemon
+// can go on with it.
+func orgFor(ctx context.Context, cfg *config.Config, cfgPath string, client clientFunc, logger *slog.Logger) (analyzer.Org, error) {
+	org := orgFrom(cfg)
+	if cfg.Org.Directory != "google" {
+		return org, nil
+	}
+	i := slices.IndexFunc(cfg.Sources, func(s config.Source) bool { return s.Type == config.TypeGoogle })
+	if i < 0 {
+		return org, errors.New("org.directory: no google source to read the directory with")
+	}
+	d, err := google.NewDirectory(googleConfig(cfg, cfgPath, cfg.Sources[i]), cfg.Org.DirectoryAdmin, client("google"), logger)
+	if err != nil {
+		return org, fmt.Errorf("org.directory: %w", err)
+	}
+	teams, err := google.DirectoryTeams(ctx, d, "")
+	if err != nil {
+		return org, fmt.Errorf("org.directory: %w", err)
+	}
+	return withDirectory(org, teams), nil
+}
+
+// withDirectory adds the directory's manager relations to the configured
+// organisation: a manager's reports join their configured team, or a team
+// named after the manager; configured reports stay where they are.
+func withDirectory(org analyzer.Org, teams []google.Team) analyzer.Org {
+	listed := map[string]bool{}
+	for _, t := range org.Teams {
+		for _, r := range t.Reports {
+			listed[calendar.CanonicalEmail(r)] = true
+		}
+	}
+	out := org
+	out.Teams = append([]analyzer.Team(nil), org.Teams...)
+	for _, t := range teams {
+		var reports []string
+		for _, r := range t.Reports {
+			if !listed[r] && r != t.Manager {
+				reports = append(reports, r)
+				listed[r] = true
+			}
+		}
+		if len(reports) == 0 {
+			continue
+		}
+		if k := slices.IndexFunc(out.Teams, func(x analyzer.Team) bool { return x.Manager == t.Manager }); k >= 0 {
+			out.Teams[k].Reports = append(slices.Clone(out.Teams[k].Reports), reports...)
+			continue
+		}
+		out.Teams = append(out.Teams, analyzer.Team{Name: t.Manager, Manager: t.Manager, Reports: reports})
+	}
+	return out
 }
 
 // clientFunc gives each provider its HTTP client, so that the daemon can

@@ -38,7 +38,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	rep, err := cycle.Analyze(ctx, st, orgFrom(cfg), settingsFrom(cfg), now)
+	org, err := orgFor(ctx, cfg, cfgPath, defaultClient, logger)
+	if err != nil {
+		return err
+	}
+	rep, err := cycle.Analyze(ctx, st, org, settingsFrom(cfg), now)
 	if err != nil {
 		return err
 	}

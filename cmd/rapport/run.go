@@ -69,7 +69,7 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer st.Close()
 
 	first := cfg
-	load := func(context.Context) (daemon.Plan, error) {
+	load := func(ctx context.Context) (daemon.Plan, error) {
 		c := first
 		first = nil
 		if c == nil {
@@ -79,7 +79,7 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			warnRestartNeeded(cfg, c, logger)
 		}
-		return planFrom(c, cfgPath, st, logger, m, srv)
+		return planFrom(ctx, c, cfgPath, st, logger, m, srv)
 	}
 	d, err = daemon.New(daemon.Options{Store: st, Load: load, Logger: logger, Observer: m})
 	if err != nil {
@@ -154,7 +154,7 @@ func webOptions(cfg *config.Config, reg *prometheus.Registry, m *metrics.Metrics
 }
 
 // planFrom turns a configuration into what the daemon runs.
-func planFrom(cfg *config.Config, cfgPath string, st *store.Store, logger *slog.Logger, m *metrics.Metrics, srv *web.Server) (daemon.Plan, error) {
+func planFrom(ctx context.Context, cfg *config.Config, cfgPath string, st *store.Store, logger *slog.Logger, m *metrics.Metrics, srv *web.Server) (daemon.Plan, error) {
 	client := func(provider string) *http.Client {
 		return &http.Client{Transport: m.RoundTripper(provider, nil)}
 	}
@@ -162,7 +162,12 @@ func planFrom(cfg *config.Config, cfgPath string, st *store.Store, logger *slog.
 	if err != nil {
 		return daemon.Plan{}, err
 	}
-	org := orgFrom(cfg)
+	org, err := orgFor(ctx, cfg, cfgPath, client, logger)
+	if err != nil {
+		// The directory is an addition: without it the configured teams
+		// are still analyzed, and the next reload tries again.
+		logger.Warn("reading the directory failed; using the configured teams", "err", err)
+	}
 	view := metrics.View{Labels: cfg.Metrics.Labels, Org: org, PrivacyMinGroup: cfg.Org.PrivacyMinGroup}
 	p := daemon.Plan{
 		Org:       org,
