@@ -58,7 +58,9 @@ func LookupZone(tzid string) (*time.Location, error) {
 }
 
 // ResolveZone resolves a TZID referenced by an event against the VTIMEZONE
-// definitions its calendar ships (custom, keyed by their TZID as written).
+// definitions its calendar ships: define returns the zone a definition
+// with that exact TZID describes, or nil. It is asked only when the name is
+// unknown, so a calendar's definitions need be built only when used.
 //
 // Names LookupZone knows win over the shipped definitions. Outlook and
 // Exchange ship, under Windows names, VTIMEZONEs holding only the current
@@ -68,18 +70,20 @@ func LookupZone(tzid string) (*time.Location, error) {
 // changes, so an event series keeps the offsets its attendees really had.
 // Names LookupZone does not know (custom zones, display names it cannot map)
 // can only be resolved by their definition.
-func ResolveZone(tzid string, custom map[string]*time.Location) (*time.Location, error) {
+func ResolveZone(tzid string, define func(tzid string) *time.Location) (*time.Location, error) {
 	loc, err := LookupZone(tzid)
-	if err == nil {
-		return loc, nil
+	if err == nil || define == nil {
+		return loc, err
 	}
-	if l := custom[tzid]; l != nil {
+	if l := define(tzid); l != nil {
 		return l, nil
 	}
 	// A reference may be quoted or carry a stray colon that the
 	// definition's TZID lacks.
-	if l := custom[zoneClean(tzid)]; l != nil {
-		return l, nil
+	if c := zoneClean(tzid); c != tzid {
+		if l := define(c); l != nil {
+			return l, nil
+		}
 	}
 	return nil, err
 }

@@ -445,7 +445,8 @@ func TestZoneFromObservancesMatchesGoTZDataForLibicalVTIMEZONEs(t *testing.T) {
 func TestResolveZonePrefersKnownNamesAndFallsBackToTheDefinition(t *testing.T) {
 	exchange := ztZone(t, ztICalendar+"timezone_same_start.ics", "Pacific Standard Time")
 	custom := ztZone(t, ztICalendar+"issue_466_respect_unique_timezone.ics", "/Europe/CUSTOM")
-	defs := map[string]*time.Location{"Pacific Standard Time": exchange, "/Europe/CUSTOM": custom}
+	m := map[string]*time.Location{"Pacific Standard Time": exchange, "/Europe/CUSTOM": custom}
+	defs := func(tzid string) *time.Location { return m[tzid] }
 
 	t.Run("a known name resolves to the IANA zone with its history", func(t *testing.T) {
 		loc, err := ResolveZone("Pacific Standard Time", defs)

@@ -43,11 +43,21 @@ func (z *zones) resolve(tzid string) (*time.Location, error) {
 	if err, ok := z.errs[tzid]; ok {
 		return nil, err
 	}
-	loc, err := calendar.LookupZone(tzid)
-	if err != nil {
-		if def, ok := z.defs[tzid]; ok {
-			loc, err = fromDefinition(tzid, def)
+	var defErr error
+	loc, err := calendar.ResolveZone(tzid, func(name string) *time.Location {
+		def, ok := z.defs[name]
+		if !ok {
+			return nil
 		}
+		loc, err := fromDefinition(name, def)
+		if err != nil {
+			defErr = err
+			return nil
+		}
+		return loc
+	})
+	if err != nil && defErr != nil {
+		err = defErr // the calendar defines the zone, but badly: say so
 	}
 	if err != nil {
 		z.errs[tzid] = err
