@@ -323,18 +323,26 @@ type daemonNotifier struct {
 	n      *notifier.Notifier
 	st     *store.Store
 	org    analyzer.Org
-	counts interface {
-		EmailSent()
-		EmailFailed()
-	}
+	counts interface{ EmailSent(); EmailFailed() }
+
+	// The directory of names and titles is read from the whole store; names
+	// change rarely, so it is read again at most every directoryTTL rather
+	// than on every analysis of a large organisation.
+	dir     notifier.Directory
+	dirRead time.Time
 }
 
+const directoryTTL = time.Hour
+
 func (d *daemonNotifier) Notify(ctx context.Context, rep analyzer.Report, now time.Time) error {
-	dir, err := directory(ctx, d.st)
-	if err != nil {
-		return err
+	if d.dirRead.IsZero() || now.Sub(d.dirRead) >= directoryTTL {
+		dir, err := directory(ctx, d.st)
+		if err != nil {
+			return err
+		}
+		d.dir, d.dirRead = dir, now
 	}
-	res, err := d.n.Cycle(ctx, notifier.Findings{Report: rep, Org: d.org, Directory: dir}, now)
+	res, err := d.n.Cycle(ctx, notifier.Findings{Report: rep, Org: d.org, Directory: d.dir}, now)
 	for range res.Sent {
 		d.counts.EmailSent()
 	}
