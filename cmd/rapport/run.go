@@ -323,7 +323,10 @@ type daemonNotifier struct {
 	n      *notifier.Notifier
 	st     *store.Store
 	org    analyzer.Org
-	counts interface{ EmailSent(); EmailFailed() }
+	counts interface {
+		EmailSent()
+		EmailFailed()
+	}
 
 	// The directory of names and titles is read from the whole store; names
 	// change rarely, so it is read again at most every directoryTTL rather
